@@ -172,15 +172,46 @@ pub struct Endpoint {
     pub region: Option<Region>,
 }
 
-impl Endpoint {
-    pub fn for_region(region: Region, port: u16) -> Endpoint {
-        Endpoint {
-            host: region.host().into(),
-            port,
-            region: Some(region),
+/// In test mode only, `AHASMTP_TEST_REGION_HOSTS=eu=127.0.0.1:2525,us=127.0.0.1:2526` points the
+/// regions at loopback test servers, so failover is tested without leaving the machine.
+#[derive(Debug, Clone, Default)]
+pub struct RegionHosts(Vec<(Region, String, u16)>);
+
+impl RegionHosts {
+    fn from_env(env: Env) -> Result<RegionHosts, Failure> {
+        let (Some(_), Some(spec)) = (env(TEST_MODE_VAR), env("AHASMTP_TEST_REGION_HOSTS")) else {
+            return Ok(RegionHosts::default());
+        };
+        let mut hosts = Vec::new();
+        for item in spec.split(',') {
+            let parsed = item.split_once('=').and_then(|(r, hp)| {
+                let (h, p) = split_host_port(hp).ok()?;
+                Some((Region::parse(r)?, h, p?))
+            });
+            hosts.push(parsed.ok_or_else(|| {
+                Failure::config(format!("AHASMTP_TEST_REGION_HOSTS: cannot read {item:?}"))
+            })?);
         }
+        Ok(RegionHosts(hosts))
     }
 
+    pub fn endpoint(&self, region: Region, port: u16) -> Endpoint {
+        match self.0.iter().find(|(r, ..)| *r == region) {
+            Some((_, host, port)) => Endpoint {
+                host: host.clone(),
+                port: *port,
+                region: Some(region),
+            },
+            None => Endpoint {
+                host: region.host().into(),
+                port,
+                region: Some(region),
+            },
+        }
+    }
+}
+
+impl Endpoint {
     pub fn is_loopback(&self) -> bool {
         let host = self.host.trim_start_matches('[').trim_end_matches(']');
         host.eq_ignore_ascii_case("localhost")
@@ -214,6 +245,7 @@ pub struct RetryPolicy {
 #[derive(Debug)]
 pub struct Settings {
     pub endpoint: Sourced<Endpoint>,
+    pub regions: RegionHosts,
     pub tls: Sourced<TlsMode>,
     pub ca_file: Option<Sourced<PathBuf>>,
     pub timeout: Duration,
@@ -266,7 +298,8 @@ impl Settings {
         }
         let mut warnings = Vec::new();
         let (config_path, profile_name, profile) = load_profile(conn, env, &mut warnings)?;
-        let endpoint = resolve_endpoint(conn, env, &profile)?;
+        let regions = RegionHosts::from_env(env)?;
+        let endpoint = resolve_endpoint(conn, env, &profile, &regions)?;
         let tls = pick(
             conn.tls,
             "--tls",
@@ -323,6 +356,7 @@ impl Settings {
         };
         Ok(Settings {
             endpoint,
+            regions,
             tls,
             ca_file,
             timeout: Duration::from_secs(timeout),
@@ -531,6 +565,7 @@ fn resolve_endpoint(
     conn: &ConnectionArgs,
     env: Env,
     profile: &Profile,
+    regions: &RegionHosts,
 ) -> Result<Sourced<Endpoint>, Failure> {
     let env_region =
         match env("AHASMTP_REGION") {
@@ -579,7 +614,7 @@ fn resolve_endpoint(
     .expect("a default is given");
     let port = conn.port.or(env_port).or(profile.port);
     let endpoint = match choice.value {
-        Choice::Region(region) => Endpoint::for_region(region, port.unwrap_or(DEFAULT_PORT)),
+        Choice::Region(region) => regions.endpoint(region, port.unwrap_or(DEFAULT_PORT)),
         Choice::Server(server) => {
             let (host, server_port) = split_host_port(&server)?;
             Endpoint {
@@ -812,7 +847,12 @@ user = "us-user"
                 config: Some(path.into()),
                 ..Default::default()
             };
-        type Row<'a> = (ConnectionArgs, Vec<(&'a str, &'a str)>, &'a str, Option<&'a str>);
+        type Row<'a> = (
+            ConnectionArgs,
+            Vec<(&'a str, &'a str)>,
+            &'a str,
+            Option<&'a str>,
+        );
         let table: Vec<Row> = vec![
             (
                 flag(None, None, None),

@@ -121,7 +121,7 @@ pub fn deliver(
         match endpoint.region {
             Some(region) if policy.failover && !failed_over => {
                 failed_over = true;
-                let other = Endpoint::for_region(region.other(), endpoint.port);
+                let other = settings.regions.endpoint(region.other(), endpoint.port);
                 out.info(&format!(
                     "Retries exhausted on {endpoint}; failing over to the {} region, {other}",
                     format!("{:?}", region.other()).to_ascii_uppercase()
@@ -197,6 +197,35 @@ pub fn refused(outcome: &Outcome) -> Vec<(String, Reply)> {
         .iter()
         .flat_map(|a| a.refused.iter().cloned())
         .collect()
+}
+
+/// The hard stop for `--deadline`. Socket timeouts end most steps in time, but a server that
+/// trickles a byte a second never trips a per-read timeout, and lettre owns the socket: at the
+/// deadline (plus a short grace for the orderly path to report first) this ends the process
+/// with 75, printing the failure as the run would have.
+pub fn watch_deadline(deadline: Option<Instant>, json: bool) {
+    let Some(deadline) = deadline else { return };
+    std::thread::spawn(move || {
+        std::thread::sleep(
+            deadline.saturating_duration_since(Instant::now()) + Duration::from_millis(250),
+        );
+        let f = session::deadline_passed(Stage::Deadline).with_hint(
+            "the run was stopped mid-step; if the message had been sent, its delivery is unknown",
+        );
+        crate::output::Printer {
+            quiet: true,
+            color: false,
+            show_data: false,
+        }
+        .failure(&f);
+        if json {
+            crate::output::print_json(&serde_json::json!({
+                "status": "failed",
+                "error": crate::output::ErrorJson::from(&f),
+            }));
+        }
+        std::process::exit(i32::from(f.exit.code()));
+    });
 }
 
 #[cfg(test)]

@@ -61,6 +61,7 @@ fn send(args: SendArgs, printer: &mut Printer, started: Instant) -> Result<Exit,
         return Ok(Exit::Ok);
     }
     let credentials = settings.credentials()?;
+    delivery::watch_deadline(settings.retry.deadline, args.output.json);
     let meta = Meta::of(&prepared);
     let wire = Wire::new(prepared.bytes);
     let outcome = delivery::deliver(

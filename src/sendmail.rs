@@ -257,6 +257,7 @@ fn sendmail(argv: &[String], printer: &mut Printer) -> Result<Exit, Failure> {
     })?;
     limits::check_size(prepared.size(), limits::MAX_MESSAGE_BYTES, "AhaSend's")?;
     let credentials = settings.credentials()?;
+    delivery::watch_deadline(settings.retry.deadline, false);
     let from = prepared.envelope_from.clone();
     let wire = Wire::new(prepared.bytes);
     let outcome = delivery::deliver(

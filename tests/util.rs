@@ -40,7 +40,7 @@ pub fn send_to(server: &Server) -> Command {
     let mut cmd = ahasmtp();
     cmd.args(["send", "--server", &server.addr(), "--ca-file"])
         .arg(server.ca_file())
-        .args(["--user", USER, "--timeout", "5"])
+        .args(["--user", USER])
         .env("AHASEND_SMTP_PASSWORD", PASSWORD);
     cmd
 }
@@ -49,7 +49,7 @@ pub fn check_to(server: &Server) -> Command {
     let mut cmd = ahasmtp();
     cmd.args(["check", "--server", &server.addr(), "--ca-file"])
         .arg(server.ca_file())
-        .args(["--user", USER, "--timeout", "5"])
+        .args(["--user", USER])
         .env("AHASEND_SMTP_PASSWORD", PASSWORD);
     cmd
 }
