@@ -733,6 +733,13 @@ fn read_password_file(path: &Path) -> Result<Secret, Failure> {
 /// Runs the command directly (split like a shell would), or through `sh -c` when it uses pipes,
 /// variables or other shell syntax. Its first line of output is the password.
 fn run_password_command(cmd: &str) -> Result<Secret, Failure> {
+    // Errors name the program only: the rest of a command line can itself hold a secret.
+    let program = cmd.split_whitespace().next().unwrap_or("");
+    let shown = if program.len() < cmd.trim().len() {
+        format!("{program} …")
+    } else {
+        program.to_owned()
+    };
     let needs_shell = cmd.contains(['|', '&', ';', '<', '>', '$', '`', '(', ')', '*', '?', '~']);
     let mut command = if needs_shell {
         let mut c = Command::new("sh");
@@ -740,7 +747,7 @@ fn run_password_command(cmd: &str) -> Result<Secret, Failure> {
         c
     } else {
         let words = shlex::split(cmd).filter(|w| !w.is_empty()).ok_or_else(|| {
-            Failure::config(format!("password_command {cmd:?}: unbalanced quotes"))
+            Failure::config(format!("password_command `{shown}`: unbalanced quotes"))
         })?;
         let mut c = Command::new(&words[0]);
         c.args(&words[1..]);
@@ -751,12 +758,12 @@ fn run_password_command(cmd: &str) -> Result<Secret, Failure> {
         .stderr(Stdio::piped())
         .stdout(Stdio::piped())
         .output()
-        .map_err(|e| Failure::config(format!("password_command {cmd:?} could not run: {e}")))?;
+        .map_err(|e| Failure::config(format!("password_command `{shown}` could not run: {e}")))?;
     let stdout = zeroize::Zeroizing::new(output.stdout);
     if !output.status.success() {
         let stderr = String::from_utf8_lossy(&output.stderr);
         return Err(Failure::config(format!(
-            "password_command {cmd:?} failed ({}){}",
+            "password_command `{shown}` failed ({}){}",
             output.status,
             if stderr.trim().is_empty() {
                 String::new()
@@ -765,12 +772,13 @@ fn run_password_command(cmd: &str) -> Result<Secret, Failure> {
             }
         )));
     }
-    let text = std::str::from_utf8(&stdout)
-        .map_err(|_| Failure::config(format!("password_command {cmd:?} printed invalid UTF-8")))?;
+    let text = std::str::from_utf8(&stdout).map_err(|_| {
+        Failure::config(format!("password_command `{shown}` printed invalid UTF-8"))
+    })?;
     let line = text.lines().next().unwrap_or("");
     if line.is_empty() {
         return Err(Failure::config(format!(
-            "password_command {cmd:?} printed nothing: its first line of output is the password"
+            "password_command `{shown}` printed nothing: its first line of output is the password"
         )));
     }
     Ok(Secret::new(line.to_owned()))

@@ -13,9 +13,9 @@ use crate::server::{Server, PASSWORD, USER};
 /// An empty config file, so no developer's own config or /etc/ahasmtp.toml is read.
 fn empty_config() -> PathBuf {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ahasmtp-empty-config.toml");
-    if !path.exists() {
-        std::fs::write(&path, "").unwrap();
-    }
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::write(&path, "").unwrap();
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap();
     path
 }
 
@@ -25,7 +25,19 @@ pub fn bin() -> PathBuf {
 
 /// `ahasmtp` with a clean environment: test mode on, no config, HOME in the target dir.
 pub fn ahasmtp() -> Command {
-    let mut cmd = Command::new(bin());
+    wrapped(&[])
+}
+
+/// `ahasmtp` run through another program (`setsid`, `python3 prompt.py …`), same environment.
+pub fn wrapped(prefix: &[&str]) -> Command {
+    let mut cmd = match prefix.split_first() {
+        Some((program, args)) => {
+            let mut c = Command::new(program);
+            c.args(args).arg(bin());
+            c
+        }
+        None => Command::new(bin()),
+    };
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", env!("CARGO_TARGET_TMPDIR"))
