@@ -80,12 +80,13 @@ pub fn run(args: CheckArgs) -> Exit {
         elapsed_ms: 0,
         error: None,
     };
+    let reporter = printer;
     let result = Session::open(
         &settings,
         &endpoint,
         credentials.as_ref(),
         settings.retry.deadline,
-        &mut printer,
+        Box::new(&mut printer),
     );
     let exit = match result {
         Ok(session) => {
@@ -96,7 +97,7 @@ pub fn run(args: CheckArgs) -> Exit {
             Exit::Ok
         }
         Err(f) => {
-            printer.failure(&f);
+            reporter.failure(&f);
             report.status = "failed";
             report.auth = if f.stage == crate::error::Stage::Auth {
                 "refused"
@@ -113,7 +114,7 @@ pub fn run(args: CheckArgs) -> Exit {
         .as_ref()
         .filter(|t| t.days_left < EXPIRY_WARNING_DAYS)
     {
-        printer.warning(&format!(
+        reporter.warning(&format!(
             "the server's certificate expires in {} days ({})",
             t.days_left, t.not_after
         ));

@@ -28,6 +28,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per run: the size difference between variants costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Compose one message from flags, files and stdin, pre-check it, send it
@@ -43,6 +45,9 @@ pub enum Command {
     /// Connect, STARTTLS and authenticate, send nothing: prove endpoint and credentials
     #[command(after_help = CHECK_EXAMPLES)]
     Check(CheckArgs),
+    /// Send many messages from JSON Lines over persistent connections
+    #[command(after_help = BATCH_EXAMPLES)]
+    Batch(BatchArgs),
     /// Offline: what an SMTP reply means for AhaSend, what to do, and the exit status
     #[command(after_help = EXPLAIN_EXAMPLES)]
     Explain(ExplainArgs),

@@ -168,7 +168,7 @@ fn attempt(
         endpoint,
         credentials,
         settings.retry.deadline,
-        out,
+        Box::new(&mut *out),
     )?;
     outcome.tls = session.tls.clone();
     while let Some(rcpts) = pending.first() {

@@ -5,6 +5,7 @@
 //! pre-checks them, `delivery` runs attempts of a `session`, `output` prints the transcript and
 //! the result, `error` maps every failure to one exit status.
 
+pub mod batch;
 pub mod check;
 pub mod cli;
 pub mod config;
@@ -55,6 +56,7 @@ pub fn run(args: Vec<OsString>) -> Exit {
         Command::Send(a) => send::run(a),
         Command::Sendmail(a) => sendmail::run(a.args),
         Command::Check(a) => check::run(a),
+        Command::Batch(a) => batch::run(a),
         Command::Explain(a) => explain_cmd::run(a),
         Command::Generate(a) => generate::run(a.what, &a.dir).unwrap_or_else(|f| {
             eprintln!("*** {f}");

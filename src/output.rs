@@ -14,6 +14,7 @@ use crate::explain;
 use crate::reply::Reply;
 use crate::session::Transcript;
 
+#[derive(Clone, Copy)]
 pub struct Printer {
     /// No transcript (`-q`, sendmail mode); failures are still printed.
     pub quiet: bool,

@@ -34,6 +34,24 @@ pub trait Transcript {
     }
 }
 
+impl<T: Transcript + ?Sized> Transcript for &mut T {
+    fn info(&mut self, text: &str) {
+        (**self).info(text)
+    }
+    fn sent(&mut self, tls: bool, line: &str) {
+        (**self).sent(tls, line)
+    }
+    fn reply(&mut self, tls: bool, reply: &Reply) {
+        (**self).reply(tls, reply)
+    }
+    fn data(&mut self, tls: bool, bytes: &[u8]) {
+        (**self).data(tls, bytes)
+    }
+    fn wants_data(&self) -> bool {
+        (**self).wants_data()
+    }
+}
+
 /// A transcript that goes nowhere.
 pub struct Silent;
 
@@ -189,7 +207,7 @@ pub struct Session<'t> {
     deadline: Option<Instant>,
     /// MAIL FROM sent on this connection (AhaSend allows 10,000).
     pub transactions: usize,
-    out: &'t mut dyn Transcript,
+    out: Box<dyn Transcript + 't>,
 }
 
 impl<'t> Session<'t> {
@@ -199,7 +217,7 @@ impl<'t> Session<'t> {
         endpoint: &Endpoint,
         credentials: Option<&Credentials>,
         deadline: Option<Instant>,
-        out: &'t mut dyn Transcript,
+        mut out: Box<dyn Transcript + 't>,
     ) -> Result<Session<'t>, Failure> {
         let starttls = settings.tls.value == TlsMode::Starttls;
         if credentials.is_some() && !starttls && !endpoint.is_loopback() {

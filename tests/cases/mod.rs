@@ -1,3 +1,4 @@
+mod batch;
 mod credentials;
 mod resilience;
 mod send;
