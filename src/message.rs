@@ -465,7 +465,7 @@ fn compose_raw(
     extra.extend(headers.iter().cloned());
     let mut raw = RawMessage::new(data, "--data")?;
     let recipients = if spec.to.is_empty() && spec.cc.is_empty() && spec.bcc.is_empty() {
-        raw.recipients(true)
+        raw.recipients()
     } else {
         let mut all = Vec::new();
         for (flag, values) in [("--to", &spec.to), ("--cc", &spec.cc), ("--bcc", &spec.bcc)] {
@@ -647,7 +647,7 @@ impl RawMessage {
 
     /// To, Cc and Bcc addresses (Resent-To/-Cc/-Bcc instead, when the message has them), as
     /// `-t` reads them. Bare local names are kept, for the alias table to map.
-    pub fn recipients(&self, _with_bcc: bool) -> Vec<String> {
+    pub fn recipients(&self) -> Vec<String> {
         let Some(parsed) = self.parsed() else {
             return Vec::new();
         };
@@ -664,7 +664,15 @@ impl RawMessage {
                     .unwrap_or(mail_parser::HeaderName::Other((*name).into())),
             ) {
                 if let Some(addr) = value.as_address() {
-                    out.extend(addr.iter().filter_map(|a| a.address().map(str::to_owned)));
+                    out.extend(addr.iter().filter_map(|a| {
+                        // A bare `root` parses as a name without an address: keep it as a
+                        // local name for the alias table.
+                        let bare = a
+                            .name()
+                            .map(str::trim)
+                            .filter(|n| !n.is_empty() && !n.contains(' '));
+                        a.address().or(bare).map(str::to_owned)
+                    }));
                 }
             }
         }
@@ -804,7 +812,7 @@ mod tests {
             "t",
         )
         .unwrap();
-        assert_eq!(m.recipients(true), ["d@x.com", "b@x.com", "c@x.com"]);
+        assert_eq!(m.recipients(), ["d@x.com", "b@x.com", "c@x.com"]);
         m.strip_bcc();
         assert_eq!(
             m.bytes,

@@ -218,7 +218,7 @@ fn sendmail(argv: &[String], printer: &mut Printer) -> Result<Exit, Failure> {
 
     let mut recipients = args.recipients.clone();
     if args.read_recipients {
-        recipients.extend(raw.recipients(true));
+        recipients.extend(raw.recipients());
     }
     if recipients.is_empty() {
         return Err(Failure::usage(

@@ -28,6 +28,18 @@ pub fn ahasmtp() -> Command {
     wrapped(&[])
 }
 
+/// `sendmail`, a symlink to the built binary in `dir`, with the hermetic environment. The
+/// config comes from the caller (`AHASMTP_CONFIG`), as cron's comes from /etc/ahasmtp.toml.
+pub fn sendmail_link(dir: &Path) -> Command {
+    let link = dir.join("sendmail");
+    if !link.exists() {
+        std::os::unix::fs::symlink(bin(), &link).unwrap();
+    }
+    let mut cmd = Command::new(&link);
+    hermetic(&mut cmd);
+    cmd
+}
+
 /// `ahasmtp` run through another program (`setsid`, `python3 prompt.py …`), same environment.
 pub fn wrapped(prefix: &[&str]) -> Command {
     let mut cmd = match prefix.split_first() {
@@ -38,13 +50,17 @@ pub fn wrapped(prefix: &[&str]) -> Command {
         }
         None => Command::new(bin()),
     };
+    hermetic(&mut cmd);
+    cmd
+}
+
+fn hermetic(cmd: &mut Command) {
     cmd.env_clear()
         .env("PATH", std::env::var_os("PATH").unwrap_or_default())
         .env("HOME", env!("CARGO_TARGET_TMPDIR"))
         .env("AHASMTP_TEST_MODE", "1")
         .env("AHASMTP_CONFIG", empty_config())
         .stdin(Stdio::null());
-    cmd
 }
 
 /// `ahasmtp send` aimed at the test server over STARTTLS, with its CA and the right credentials.

@@ -2,3 +2,4 @@ mod batch;
 mod credentials;
 mod resilience;
 mod send;
+mod sendmail;
