@@ -3,3 +3,4 @@ mod credentials;
 mod resilience;
 mod send;
 mod sendmail;
+mod docs;
