@@ -152,7 +152,13 @@ fn man_pages(dir: &Path) -> std::io::Result<()> {
     write_page(dir, "ahasmtp", cmd.clone())?;
     for sub in cmd.get_subcommands().filter(|s| !s.is_hide_set()) {
         let name = format!("ahasmtp-{}", sub.get_name());
-        write_page(dir, &name, sub.clone().name(name.clone()).version(env!("CARGO_PKG_VERSION")))?;
+        write_page(
+            dir,
+            &name,
+            sub.clone()
+                .name(name.clone())
+                .version(env!("CARGO_PKG_VERSION")),
+        )?;
     }
     Ok(())
 }

@@ -449,13 +449,20 @@ impl<'t> Session<'t> {
             params.push(MailParameter::SmtpUtfEight);
         }
         let from = parse_address("sender", envelope_from)?;
+        let rcpts = recipients
+            .iter()
+            .map(|r| parse_address("recipient", r).map(|a| (r.clone(), a)))
+            .collect::<Result<Vec<_>, _>>()?;
         self.transactions += 1;
-        self.command(Stage::Mail, Mail::new(Some(from), params), None)?;
+        let mail = Mail::new(Some(from), params);
+        if self.caps.pipelining {
+            return self.send_pipelined(mail, rcpts, wire, allow_partial);
+        }
+        self.command(Stage::Mail, mail, None)?;
 
         let mut accepted = Vec::new();
         let mut refused = Vec::new();
-        for rcpt in recipients {
-            let to = parse_address("recipient", rcpt)?;
+        for (rcpt, to) in rcpts {
             match self.command(Stage::Rcpt, Rcpt::new(to, vec![]), None) {
                 Ok(_) => accepted.push(rcpt.clone()),
                 Err(f) if f.reply.is_some() && !f.transient && allow_partial => {
@@ -486,6 +493,118 @@ impl<'t> Session<'t> {
             reply,
             recipients: accepted,
             refused,
+        })
+    }
+
+    /// RFC 2920: MAIL, every RCPT and DATA in one write, then their replies in order; the
+    /// message is two round trips instead of 2 + recipients. Built on lettre's `command()`
+    /// (writes, reads the first reply) and `read_response()` (reads the rest).
+    fn send_pipelined(
+        &mut self,
+        mail: Mail,
+        rcpts: Vec<(String, Address)>,
+        wire: &Wire,
+        allow_partial: bool,
+    ) -> Result<Accepted, Failure> {
+        let tls = self.encrypted();
+        self.arm(Stage::Mail)?;
+        let mut group = mail.to_string();
+        self.out.sent(tls, group.trim_end());
+        for (_, to) in &rcpts {
+            let line = Rcpt::new(to.clone(), vec![]).to_string();
+            self.out.sent(tls, line.trim_end());
+            group.push_str(&line);
+        }
+        group.push_str(&Data.to_string());
+        self.out.sent(tls, "DATA");
+
+        let mut results = Vec::with_capacity(rcpts.len() + 2);
+        results.push(self.conn.command(Verbatim(&group)));
+        for _ in 0..=rcpts.len() {
+            if results
+                .last()
+                .is_some_and(|r| r.is_err() && Reply::from_error(r.as_ref().unwrap_err()).is_none())
+            {
+                break; // the connection broke: no more replies will come
+            }
+            results.push(self.conn.read_response());
+        }
+        let mut replies: Vec<Result<Reply, Failure>> = Vec::with_capacity(results.len());
+        for (i, result) in results.into_iter().enumerate() {
+            let stage = match i {
+                0 => Stage::Mail,
+                i if i <= rcpts.len() => Stage::Rcpt,
+                _ => Stage::Data,
+            };
+            replies.push(match result {
+                Ok(r) => {
+                    let reply = Reply::from_response(&r);
+                    self.out.reply(tls, &reply);
+                    Ok(reply)
+                }
+                Err(e) => match Reply::from_error(&e) {
+                    Some(reply) => {
+                        self.out.reply(tls, &reply);
+                        Err(Failure::refused(
+                            stage,
+                            reply.clone(),
+                            format!("{} refused at {}", reply.one_line(), stage_command(stage)),
+                        ))
+                    }
+                    // The connection broke. A refusal read before it (a 421 that hung up) is
+                    // what the user needs to see.
+                    None => {
+                        let earlier = replies.into_iter().find_map(Result::err);
+                        return Err(earlier.unwrap_or_else(|| classify(stage, &e, self.timeout)));
+                    }
+                },
+            });
+        }
+        let data = replies.pop().expect("DATA's reply");
+        let mail = replies.remove(0);
+        let (mut accepted, mut refused) = (Vec::new(), Vec::new());
+        for ((rcpt, _), reply) in rcpts.into_iter().zip(replies) {
+            match reply {
+                Ok(_) => accepted.push(rcpt),
+                Err(f) => refused.push((rcpt, f)),
+            }
+        }
+        let problem = match (mail, refused.first()) {
+            (Err(f), _) => Some(f),
+            (Ok(_), Some((rcpt, f))) if accepted.is_empty() || !allow_partial || f.transient => {
+                let mut f = f.clone();
+                f.message = if accepted.is_empty() && refused.len() > 1 {
+                    format!("every recipient was refused (first: {rcpt}); nothing was sent")
+                } else {
+                    refused_message(rcpt)
+                };
+                Some(f)
+            }
+            _ => data.as_ref().err().cloned(),
+        };
+        if let Some(f) = problem {
+            if data.is_ok() {
+                // DATA was accepted although the transaction is abandoned: a "." would send the
+                // message to the accepted recipients. Close without it; the server discards.
+                // lettre's abort() writes QUIT (here mere message text) and waits for a reply
+                // that cannot come inside DATA: a 1 ms timeout lets it shut the socket at once.
+                let _ = self.conn.set_timeout(Some(Duration::from_millis(1)));
+                self.conn.abort();
+                self.out.info(
+                    "Closed the connection without ending the message, so nothing is delivered",
+                );
+            } else {
+                self.reset();
+            }
+            return Err(f);
+        }
+        self.message(wire, tls).map(|reply| Accepted {
+            reply,
+            recipients: accepted,
+            refused: refused
+                .into_iter()
+                .map(|(r, f)| (r, *f.reply.expect("a refusal has a reply")))
+                .collect(),
         })
     }
 
@@ -543,6 +662,10 @@ impl<'t> Session<'t> {
         self.conn.abort();
         self.out.info("Connection closed with remote host.");
     }
+}
+
+fn refused_message(rcpt: &str) -> String {
+    format!("{rcpt} refused at RCPT TO; the message was not sent to anyone")
 }
 
 fn parse_address(what: &str, s: &str) -> Result<Address, Failure> {

@@ -5,23 +5,35 @@ use std::path::Path;
 
 use crate::util::{ahasmtp, run};
 
-const REFRESH: &str = "cargo run -- generate completions completions && cargo run -- generate man man";
+const REFRESH: &str =
+    "cargo run -- generate completions completions && cargo run -- generate man man";
 
 fn assert_same_tree(checked_in: &str, what: &str) {
     let fresh = tempfile::tempdir().unwrap();
     let r = run(ahasmtp().args(["generate", what]).arg(fresh.path()));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join(checked_in);
-    let mut names: Vec<_> = std::fs::read_dir(fresh.path()).unwrap().map(|e| e.unwrap().file_name()).collect();
+    let mut names: Vec<_> = std::fs::read_dir(fresh.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
     names.sort();
     assert!(!names.is_empty());
     for name in &names {
         let want = std::fs::read(fresh.path().join(name)).unwrap();
         let have = std::fs::read(dir.join(name)).unwrap_or_default();
-        assert!(want == have, "{checked_in}/{} is stale: run `{REFRESH}`", name.to_string_lossy());
+        assert!(
+            want == have,
+            "{checked_in}/{} is stale: run `{REFRESH}`",
+            name.to_string_lossy()
+        );
     }
     let checked: usize = std::fs::read_dir(&dir).unwrap().count();
-    assert_eq!(checked, names.len(), "{checked_in}/ has files the generator no longer writes: run `{REFRESH}`");
+    assert_eq!(
+        checked,
+        names.len(),
+        "{checked_in}/ has files the generator no longer writes: run `{REFRESH}`"
+    );
 }
 
 #[test]
@@ -39,8 +51,14 @@ fn every_subcommand_help_has_examples() {
     for sub in ["send", "check", "batch", "explain"] {
         let r = run(ahasmtp().args([sub, "--help"]));
         assert_eq!(r.code, 0);
-        assert!(r.stdout.contains("Examples:"), "{sub} --help has no examples");
+        assert!(
+            r.stdout.contains("Examples:"),
+            "{sub} --help has no examples"
+        );
     }
     let r = run(ahasmtp().arg("--help"));
-    assert!(r.stdout.contains("AHASEND_SMTP_PASSWORD"), "long help names the environment");
+    assert!(
+        r.stdout.contains("AHASEND_SMTP_PASSWORD"),
+        "long help names the environment"
+    );
 }

@@ -1,6 +1,6 @@
 mod batch;
 mod credentials;
+mod docs;
 mod resilience;
 mod send;
 mod sendmail;
-mod docs;

@@ -335,15 +335,20 @@ fn split_sends_transactions_of_at_most_fifty() {
     assert_eq!(all, want, "each recipient exactly once");
 }
 
-#[test]
-fn refused_recipient_abandons_the_transaction_and_names_it() {
-    let server = Server::start(Script::default().fault(
-        At::Rcpt("bad@tempmail.example".into()),
-        Action::Reply(
-            553,
-            "Requested action not taken: recipient domain is toxic or tempmail",
+fn refuse_one_recipient(pipelining: bool) -> (Server, crate::util::Run) {
+    let server = Server::start(
+        Script {
+            pipelining,
+            ..Script::default()
+        }
+        .fault(
+            At::Rcpt("bad@tempmail.example".into()),
+            Action::Reply(
+                553,
+                "Requested action not taken: recipient domain is toxic or tempmail",
+            ),
         ),
-    ));
+    );
     let r = run(send_to(&server).args([
         "--from",
         "a@example.com",
@@ -356,9 +361,6 @@ fn refused_recipient_abandons_the_transaction_and_names_it() {
     ]));
     assert_eq!(r.code, 65, "{}", r.stderr);
     assert!(server.messages().is_empty(), "nothing sent to the others");
-    let cmds = server.all_commands();
-    assert!(cmds.iter().any(|c| c == "RSET"), "{cmds:?}");
-    assert!(!cmds.iter().any(|c| c == "DATA"));
     assert!(
         r.stderr
             .contains("*** bad@tempmail.example refused at RCPT TO"),
@@ -372,6 +374,70 @@ fn refused_recipient_abandons_the_transaction_and_names_it() {
         r.stderr
     );
     assert_eq!(server.connections(), 1, "a 5xx is never retried");
+    (server, r)
+}
+
+#[test]
+fn refused_recipient_abandons_the_transaction_and_names_it() {
+    let (server, _) = refuse_one_recipient(false);
+    let cmds = server.all_commands();
+    assert!(cmds.iter().any(|c| c == "RSET"), "{cmds:?}");
+    assert!(!cmds.iter().any(|c| c == "DATA"));
+}
+
+#[test]
+fn pipelined_refusal_closes_without_ending_the_message() {
+    // DATA went out in the pipelined group and got 354: a "." would deliver to the other two.
+    let (server, r) = refuse_one_recipient(true);
+    assert!(server.all_commands().iter().any(|c| c == "DATA"));
+    assert!(server.unanswered().is_empty(), "no final dot was sent");
+    assert!(
+        r.stderr.contains("without ending the message"),
+        "{}",
+        r.stderr
+    );
+}
+
+#[test]
+fn pipelining_sends_mail_rcpt_and_data_in_one_write() {
+    let server = Server::start(Script::default());
+    let r = run(send_to(&server).args([
+        "--from",
+        "a@example.com",
+        "--to",
+        "b@example.com,c@example.com",
+        "--subject",
+        "s",
+        "--text",
+        "t",
+    ]));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    let order: Vec<&str> = r
+        .stderr
+        .lines()
+        .filter(|l| l.starts_with(" ~> ") || l.starts_with("<~  "))
+        .collect();
+    let mail = order
+        .iter()
+        .position(|l| l.starts_with(" ~> MAIL"))
+        .unwrap();
+    assert!(
+        order[mail].starts_with(" ~> MAIL FROM:<a@example.com> SIZE="),
+        "{order:?}"
+    );
+    assert_eq!(
+        &order[mail + 1..mail + 4],
+        [
+            " ~> RCPT TO:<b@example.com>",
+            " ~> RCPT TO:<c@example.com>",
+            " ~> DATA"
+        ],
+        "the group is written before any reply is read"
+    );
+    assert_eq!(
+        server.messages()[0].rcpts,
+        ["b@example.com", "c@example.com"]
+    );
 }
 
 /// Each documented AhaSend code, at the stage it comes at, maps to its exit status and meaning.
