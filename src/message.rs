@@ -846,3 +846,86 @@ mod tests {
         );
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn header_block() -> impl Strategy<Value = Vec<u8>> {
+        let field = prop_oneof![
+            "(From|To|Cc|Bcc|Resent-Bcc|bcc|Subject|Date|Message-ID|X-[A-Z]{1,4}): [ -~]{0,30}",
+            "[ \\t][ -~]{0,20}",
+            "[A-Za-z-]{1,10}:[^\\r\\n]{0,20}",
+            "[^\\r\\n:]{0,15}",
+        ];
+        (
+            prop::collection::vec(field, 0..10),
+            "[\\x00-\\xff]{0,60}",
+            prop::bool::ANY,
+            prop::bool::ANY,
+        )
+            .prop_map(|(fields, body, lf_only, blank)| {
+                let nl = if lf_only { "\n" } else { "\r\n" };
+                let mut m = fields.join(nl).into_bytes();
+                if blank {
+                    m.extend_from_slice(nl.as_bytes());
+                    m.extend_from_slice(nl.as_bytes());
+                }
+                m.extend(body.chars().map(|c| c as u32 as u8));
+                m
+            })
+    }
+
+    proptest! {
+        /// Header editing on arbitrary messages: no panic, CRLF everywhere, Bcc gone from the
+        /// header block, the body untouched, Date and Message-ID present exactly once.
+        #[test]
+        fn raw_message_editing(bytes in header_block()) {
+            let Ok(mut m) = RawMessage::new(bytes, "fuzz") else { return Ok(()) };
+            prop_assert!(m.bytes.windows(2).all(|w| w[1] != b'\n' || w[0] == b'\r') && m.bytes[0] != b'\n');
+            let body_before = m.bytes[m.header_end()..].to_vec();
+            let _ = m.recipients();
+            let _ = (m.from_address(), m.from_name(), m.message_id());
+            m.strip_bcc();
+            prop_assert!(!m.has_header("Bcc") && !m.has_header("Resent-Bcc"));
+            prop_assert_eq!(&m.bytes[m.header_end()..], &body_before[..]);
+            m.complete(Pinned { test_mode: true }, "a@x.com");
+            let count = |m: &RawMessage, name: &str| {
+                m.fields().into_iter().filter(|&f| m.field_name(f).eq_ignore_ascii_case(name.as_bytes())).count()
+            };
+            prop_assert!(count(&m, "Date") >= 1 && count(&m, "Message-ID") >= 1);
+            let before = m.bytes.len();
+            m.complete(Pinned { test_mode: true }, "a@x.com");
+            prop_assert_eq!(m.bytes.len(), before);
+            m.set_from(&"Name <n@x.com>".parse().unwrap());
+            prop_assert_eq!(count(&m, "From"), 1);
+        }
+
+        /// Dot-stuffing: no line of the payload is a lone dot before the end, and undoing it
+        /// gives the message back.
+        #[test]
+        fn dot_stuffing_round_trips(lines in prop::collection::vec("\\.{0,3}[a-z.]{0,5}", 0..12)) {
+            let msg = to_crlf(lines.join("\n").into_bytes());
+            let stuffed = dot_stuffed(msg.clone());
+            prop_assert!(stuffed.ends_with(b".\r\n"));
+            let body = &stuffed[..stuffed.len() - 3];
+            prop_assert!(!body.windows(5).any(|w| w == b"\r\n.\r\n"));
+            let mut undone = Vec::new();
+            for line in body.split_inclusive(|&b| b == b'\n') {
+                undone.extend_from_slice(line.strip_prefix(b".").unwrap_or(line));
+            }
+            let mut want = msg;
+            if !want.ends_with(b"\r\n") { want.extend_from_slice(b"\r\n"); }
+            prop_assert_eq!(undone, want);
+        }
+
+        /// Header values from flags: either refused or free of line breaks.
+        #[test]
+        fn custom_headers_never_inject(raw in "[ -~\\r\\n\\t]{0,40}") {
+            if let Ok((name, value)) = parse_header(&raw) {
+                prop_assert!(!value.contains(['\r', '\n']) && !name.contains([':', ' ', '\r', '\n']));
+            }
+        }
+    }
+}

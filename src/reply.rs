@@ -123,3 +123,19 @@ mod tests {
         assert_eq!(r.wire_lines(), ["250-mx", "250-SIZE 10", "250 OK"]);
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn any_reply_text_parses(code in 200u16..600, lines in prop::collection::vec("[ -~]{0,30}", 0..4)) {
+            let r = Reply::new(code, lines);
+            let _ = (r.one_line(), r.wire_lines());
+            let e = crate::explain::lookup(code, &r.text, Some(crate::error::Stage::Rcpt));
+            prop_assert!(!(code >= 500 && e.retryable));
+        }
+    }
+}

@@ -435,3 +435,47 @@ mod tests {
         assert_eq!(cut_at_dot(b"a\n..\nb\n".to_vec()), b"a\n..\nb\n");
     }
 }
+
+#[cfg(test)]
+mod fuzz {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn word() -> impl Strategy<Value = String> {
+        prop_oneof![
+            Just("-t".to_owned()),
+            Just("-i".to_owned()),
+            Just("--".to_owned()),
+            Just("-f".to_owned()),
+            Just("-oi".to_owned()),
+            Just("-bs".to_owned()),
+            "-[a-zA-Z]{1,4}",
+            "-[fFrBoNC][^\\x00]{0,12}",
+            "[a-z]{1,8}(@[a-z]{1,6}\\.com)?(,[a-z]{1,5}@x\\.com)?",
+            ".{0,12}",
+        ]
+    }
+
+    proptest! {
+        /// Any argv: a usage error or a parse, never a panic; recipients are clean.
+        #[test]
+        fn argv_never_panics(argv in prop::collection::vec(word(), 0..12)) {
+            match parse(&argv) {
+                Ok(a) => {
+                    for r in &a.recipients {
+                        prop_assert!(!r.is_empty() && !r.contains(',') && r.trim() == r);
+                    }
+                }
+                Err(f) => prop_assert_eq!(f.exit, Exit::Usage),
+            }
+        }
+
+        /// Everything after `--` is a recipient, whatever it looks like.
+        #[test]
+        fn after_double_dash_all_are_recipients(rcpts in prop::collection::vec("-?[a-z]{1,6}@x\\.com", 1..5)) {
+            let mut argv = vec!["-i".to_owned(), "--".to_owned()];
+            argv.extend(rcpts.iter().cloned());
+            prop_assert_eq!(parse(&argv).unwrap().recipients, rcpts);
+        }
+    }
+}

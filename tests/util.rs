@@ -10,6 +10,18 @@ use base64::Engine;
 
 use crate::server::{Server, PASSWORD, USER};
 
+/// The smallest complete message: what most tests send when the message itself is not the point.
+pub const MINIMAL: [&str; 8] = [
+    "--from",
+    "a@example.com",
+    "--to",
+    "b@example.com",
+    "--subject",
+    "s",
+    "--text",
+    "t",
+];
+
 /// An empty config file, so no developer's own config or /etc/ahasmtp.toml is read.
 fn empty_config() -> PathBuf {
     let path = Path::new(env!("CARGO_TARGET_TMPDIR")).join("ahasmtp-empty-config.toml");

@@ -228,10 +228,7 @@ fn resume_after_a_kill_sends_each_remaining_message_once() {
 
     // Rerunning a finished batch sends nothing.
     let third = dir.path().join("third.jsonl");
-    let again = Server::start(Script {
-        expect_unused: true,
-        ..Script::default()
-    });
+    let again = Server::start(Script::unused());
     let r = run(batch_to(&again)
         .args(["--resume"])
         .arg(&second)

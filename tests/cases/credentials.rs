@@ -4,7 +4,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::time::{Duration, Instant};
 
 use crate::server::{Action, At, Script, Server, PASSWORD, USER};
-use crate::util::{ahasmtp, check_to, run, wrapped, write};
+use crate::util::{ahasmtp, check_to, run, wrapped, write, MINIMAL};
 
 fn private(path: &std::path::Path) {
     std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)).unwrap();
@@ -15,16 +15,7 @@ fn send_without_password(server: &Server) -> std::process::Command {
     let mut cmd = ahasmtp();
     cmd.args(["send", "--server", &server.addr(), "--ca-file"])
         .arg(server.ca_file())
-        .args([
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ]);
+        .args(MINIMAL);
     cmd
 }
 
@@ -91,10 +82,7 @@ fn password_command_runs_with_and_without_a_shell() {
 
 #[test]
 fn failing_password_command_is_78_with_its_stderr() {
-    let server = Server::start(Script {
-        expect_unused: true,
-        ..Script::default()
-    });
+    let server = Server::start(Script::unused());
     let r = run(send_without_password(&server).args([
         "--json",
         "--user",
@@ -166,16 +154,7 @@ fn named_profile_from_environment_and_flag() {
         .env("AHASMTP_PROFILE", "test")
         .args(["send", "--ca-file"])
         .arg(server.ca_file())
-        .args([
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ]));
+        .args(MINIMAL));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(authenticated(&server));
     let r = run(ahasmtp()
@@ -232,26 +211,11 @@ fn world_readable_config_gets_a_warning() {
 
 #[test]
 fn no_terminal_and_no_secret_fails_at_once() {
-    let server = Server::start(Script {
-        expect_unused: true,
-        ..Script::default()
-    });
+    let server = Server::start(Script::unused());
     let started = Instant::now();
-    let r = run(wrapped(&["setsid", "-w"]).args([
-        "send",
-        "--server",
-        &server.addr(),
-        "--user",
-        USER,
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(wrapped(&["setsid", "-w"])
+        .args(["send", "--server", &server.addr(), "--user", USER])
+        .args(MINIMAL));
     assert_eq!(r.code, 78, "{}", r.stderr);
     assert!(r.stderr.contains("no terminal to ask on"), "{}", r.stderr);
     assert!(

@@ -5,22 +5,10 @@
 use std::time::{Duration, Instant};
 
 use crate::server::{Action, At, Script, Server};
-use crate::util::{run, send_to};
+use crate::util::{run, send_to, MINIMAL};
 
 fn send(server: &Server, extra: &[&str]) -> crate::util::Run {
-    run(send_to(server)
-        .args([
-            "--json",
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ])
-        .args(extra))
+    run(send_to(server).args(["--json"]).args(MINIMAL).args(extra))
 }
 
 /// One message stored, exactly once, after `connections` connections.

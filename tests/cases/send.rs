@@ -3,7 +3,7 @@
 use mail_parser::MimeHeaders;
 
 use crate::server::{Action, At, Script, Server, PASSWORD, USER};
-use crate::util::{ahasmtp, run, run_with_stdin, send_to, write};
+use crate::util::{ahasmtp, run, run_with_stdin, send_to, write, MINIMAL};
 
 #[test]
 fn rich_message_is_received_as_built() {
@@ -146,16 +146,7 @@ fn rich_message_is_received_as_built() {
 #[test]
 fn transcript_uses_swaks_markers_and_redacts_auth() {
     let server = Server::start(Script::default());
-    let r = run(send_to(&server).args([
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(send_to(&server).args(MINIMAL));
     assert_eq!(r.code, 0, "{}", r.stderr);
     for expected in [
         "=== Trying 127.0.0.1:",
@@ -221,17 +212,7 @@ fn show_data_prints_the_message_but_never_auth() {
 #[test]
 fn json_result_has_the_documented_fields() {
     let server = Server::start(Script::default());
-    let r = run(send_to(&server).args([
-        "--json",
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(send_to(&server).args(["--json"]).args(MINIMAL));
     assert_eq!(r.code, 0, "{}", r.stderr);
     let j = r.json();
     assert_eq!(j["status"], "sent");
@@ -497,19 +478,9 @@ fn ahasend_reply_codes_map_to_exit_status_and_explanation() {
     ];
     for (at, code, text, exit, meaning) in cases {
         let server = Server::start(Script::default().fault(at.clone(), Action::Reply(*code, text)));
-        let r = run(send_to(&server).args([
-            "--json",
-            "--retries",
-            "0",
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ]));
+        let r = run(send_to(&server)
+            .args(["--json", "--retries", "0"])
+            .args(MINIMAL));
         assert_eq!(r.code, *exit, "{code}: {}", r.stderr);
         assert!(
             r.stderr.contains(&format!("{code} ")),
@@ -536,16 +507,7 @@ fn starttls_not_offered_stops_before_auth() {
         starttls: false,
         ..Script::default()
     });
-    let r = run(send_to(&server).args([
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(send_to(&server).args(MINIMAL));
     assert_eq!(r.code, 76, "{}", r.stderr);
     assert!(r.stderr.contains("does not offer STARTTLS"), "{}", r.stderr);
     let cmds = server.all_commands();
@@ -562,22 +524,9 @@ fn starttls_not_offered_stops_before_auth() {
 fn untrusted_certificate_is_refused_before_auth() {
     let server = Server::start(Script::default());
     let mut cmd = ahasmtp();
-    cmd.args([
-        "send",
-        "--server",
-        &server.addr(),
-        "--user",
-        USER,
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ])
-    .env("AHASEND_SMTP_PASSWORD", PASSWORD);
+    cmd.args(["send", "--server", &server.addr(), "--user", USER])
+        .args(MINIMAL)
+        .env("AHASEND_SMTP_PASSWORD", PASSWORD);
     let r = run(&mut cmd);
     assert_eq!(r.code, 76, "{}", r.stderr);
     assert!(r.stderr.contains("certificate"), "{}", r.stderr);
@@ -594,17 +543,8 @@ fn wrong_password_exits_77_without_leaking_it() {
     let server = Server::start(Script::default());
     let r = run(send_to(&server)
         .env("AHASEND_SMTP_PASSWORD", "wrong-Pässword")
-        .args([
-            "--json",
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ]));
+        .args(["--json"])
+        .args(MINIMAL));
     assert_eq!(r.code, 77, "{}", r.stderr);
     assert!(!r.stderr.contains("wrong-Pässword") && !r.stdout.contains("wrong-Pässword"));
     assert_eq!(r.json()["error"]["stage"], "auth");
@@ -635,18 +575,7 @@ fn size_advertised_by_the_server_wins_before_mail_from() {
 #[test]
 fn tls_none_sends_credentials_only_to_loopback() {
     let server = Server::start(Script::default().plain());
-    let r = run(send_to(&server).args([
-        "--tls",
-        "none",
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(send_to(&server).args(["--tls", "none"]).args(MINIMAL));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(
         r.stderr.contains(" -> AUTH PLAIN <redacted>"),
@@ -665,15 +594,8 @@ fn tls_none_sends_credentials_only_to_loopback() {
         "192.0.2.1:25",
         "--user",
         USER,
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
     ])
+    .args(MINIMAL)
     .env("AHASEND_SMTP_PASSWORD", PASSWORD);
     let r = run(&mut cmd);
     assert_eq!(r.code, 78, "{}", r.stderr);
@@ -689,21 +611,8 @@ fn tls_none_sends_credentials_only_to_loopback() {
 fn relay_without_credentials_skips_auth() {
     let server = Server::start(Script::default().plain());
     let mut cmd = ahasmtp();
-    cmd.args([
-        "send",
-        "--tls",
-        "none",
-        "--server",
-        &server.addr(),
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]);
+    cmd.args(["send", "--tls", "none", "--server", &server.addr()])
+        .args(MINIMAL);
     let r = run(&mut cmd);
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(!server.all_commands().iter().any(|c| c.starts_with("AUTH")));
@@ -712,10 +621,7 @@ fn relay_without_credentials_skips_auth() {
 
 #[test]
 fn dry_run_opens_no_connection() {
-    let server = Server::start(Script {
-        expect_unused: true,
-        ..Script::default()
-    });
+    let server = Server::start(Script::unused());
     let r = run(send_to(&server).args([
         "--dry-run",
         "--from",
@@ -815,10 +721,7 @@ fn prechecks_refuse_before_connecting() {
         (vec![], 65, "no recipients"),
     ];
     for (args, exit, message) in cases {
-        let server = Server::start(Script {
-            expect_unused: true,
-            ..Script::default()
-        });
+        let server = Server::start(Script::unused());
         let r = run(send_to(&server)
             .args(["--from", "a@example.com", "--subject", "s", "--text", "t"])
             .args(&args));
@@ -846,17 +749,7 @@ fn missing_sender_and_missing_credentials() {
     assert_eq!(r.code, 65, "{}", r.stderr);
     assert!(r.stderr.contains("no sender: give --from"));
     // AhaSend's endpoints need credentials: exit 78 before connecting (no network here).
-    let r = run(ahasmtp().args([
-        "send",
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(ahasmtp().args(["send"]).args(MINIMAL));
     assert_eq!(r.code, 78, "{}", r.stderr);
     assert!(r.stderr.contains("AHASEND_SMTP_USERNAME"), "{}", r.stderr);
     assert!(!r.stderr.contains("Trying"), "no connection attempted");
@@ -901,10 +794,7 @@ fn explain_prints_meaning_action_and_exit() {
 
 #[test]
 fn subject_with_a_line_break_is_refused() {
-    let server = Server::start(Script {
-        expect_unused: true,
-        ..Script::default()
-    });
+    let server = Server::start(Script::unused());
     let r = run(send_to(&server).args([
         "--from",
         "a@example.com",

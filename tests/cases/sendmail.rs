@@ -280,13 +280,7 @@ fn without_dash_i_a_lone_dot_ends_the_message() {
 
 #[test]
 fn refusals_have_their_sysexits_status_and_one_block() {
-    let s = setup_with(
-        Script {
-            expect_unused: true,
-            ..Script::default()
-        },
-        "",
-    );
+    let s = setup_with(Script::unused(), "");
     let r = s.sendmail(&["-bs"], "");
     assert_eq!(r.code, 64);
     assert!(

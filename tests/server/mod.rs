@@ -94,6 +94,14 @@ impl Default for Script {
 }
 
 impl Script {
+    /// A server the run must never connect to (pre-checks, dry runs): Drop does not require use.
+    pub fn unused() -> Script {
+        Script {
+            expect_unused: true,
+            ..Script::default()
+        }
+    }
+
     pub fn fault(mut self, at: At, action: Action) -> Script {
         self.faults.push(Fault {
             connection: None,
