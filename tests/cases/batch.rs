@@ -250,8 +250,8 @@ fn sigint_finishes_the_message_in_flight_and_exits_130() {
     ));
     let child = run_until_stalled(&server, &input, &out, 11);
     let pid = child.id().to_string();
-    assert!(std::process::Command::new("kill")
-        .args(["-INT", &pid])
+    assert!(std::process::Command::new("sh")
+        .args(["-c", &format!("kill -INT {pid}")])
         .status()
         .unwrap()
         .success());
