@@ -207,6 +207,8 @@ pub struct Session<'t> {
     deadline: Option<Instant>,
     /// MAIL FROM sent on this connection (AhaSend allows 10,000).
     pub transactions: usize,
+    /// When the server last answered: AhaSend closes a connection idle for 60 s.
+    last_reply: Instant,
     out: Box<dyn Transcript + 't>,
 }
 
@@ -249,6 +251,7 @@ impl<'t> Session<'t> {
             timeout: settings.timeout,
             deadline,
             transactions: 0,
+            last_reply: Instant::now(),
             out,
         };
         session.out.info(&format!(
@@ -396,7 +399,9 @@ impl<'t> Session<'t> {
         self.arm(stage)?;
         let line = cmd.to_string();
         self.out.sent(tls, shown.unwrap_or(line.trim_end()));
-        match self.conn.command(Verbatim(&line)) {
+        let result = self.conn.command(Verbatim(&line));
+        self.last_reply = Instant::now();
+        match result {
             Ok(r) => {
                 let reply = Reply::from_response(&r);
                 self.out.reply(tls, &reply);
@@ -529,6 +534,7 @@ impl<'t> Session<'t> {
             }
             results.push(self.conn.read_response());
         }
+        self.last_reply = Instant::now();
         let mut replies: Vec<Result<Reply, Failure>> = Vec::with_capacity(results.len());
         for (i, result) in results.into_iter().enumerate() {
             let stage = match i {
@@ -627,6 +633,7 @@ impl<'t> Session<'t> {
             Payload::Text(s) => self.conn.command(Verbatim(s)),
             Payload::Bytes(b) => self.conn.message(b),
         };
+        self.last_reply = Instant::now();
         match result {
             Ok(r) => {
                 let reply = Reply::from_response(&r);
@@ -650,8 +657,11 @@ impl<'t> Session<'t> {
         let _ = self.command(Stage::Data, Rset, None);
     }
 
+    /// Usable for another transaction: not broken, and not so long idle that the server may
+    /// be closing it (AhaSend's 60 s, with a margin).
     pub fn is_usable(&self) -> bool {
         !self.conn.has_broken()
+            && self.last_reply.elapsed() < limits::IDLE_TIMEOUT - Duration::from_secs(10)
     }
 
     /// QUIT, politely; the message is already accepted, so failures here do not matter.

@@ -166,33 +166,77 @@ fn failed_tls_handshake_is_transient() {
     assert!(!server.all_commands().iter().any(|c| c.starts_with("AUTH")));
 }
 
+/// Both SMTP paths: one command at a time, and pipelined (RFC 2920).
+fn with_and_without_pipelining(check: impl Fn(Script)) {
+    for pipelining in [false, true] {
+        check(Script {
+            pipelining,
+            ..Script::default()
+        });
+    }
+}
+
 #[test]
 fn allow_partial_sends_to_the_accepted_and_reports_the_refused() {
-    let server = Server::start(Script::default().fault(
-        At::Rcpt("bad@example.net".into()),
-        Action::Reply(550, "5.1.1 no such user"),
-    ));
-    let r = run(send_to(&server).args([
-        "--json",
-        "--allow-partial",
-        "--from",
-        "a@example.com",
-        "--to",
-        "one@example.com,bad@example.net,two@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
-    assert_eq!(r.code, 65, "{}", r.stderr);
-    let m = server.messages();
-    assert_eq!(m.len(), 1);
-    assert_eq!(m[0].rcpts, ["one@example.com", "two@example.com"]);
-    let j = r.json();
-    assert_eq!(j["status"], "partial");
-    assert_eq!(j["refused"][0]["recipient"], "bad@example.net");
-    assert_eq!(j["refused"][0]["reply"]["code"], 550);
-    assert!(r.stderr.contains("bad@example.net refused"), "{}", r.stderr);
+    with_and_without_pipelining(|script| {
+        let server = Server::start(script.fault(
+            At::Rcpt("bad@example.net".into()),
+            Action::Reply(550, "5.1.1 no such user"),
+        ));
+        let r = run(send_to(&server).args([
+            "--json",
+            "--allow-partial",
+            "--from",
+            "a@example.com",
+            "--to",
+            "one@example.com,bad@example.net,two@example.com",
+            "--subject",
+            "s",
+            "--text",
+            "t",
+        ]));
+        assert_eq!(r.code, 65, "{}", r.stderr);
+        let m = server.messages();
+        assert_eq!(m.len(), 1);
+        assert_eq!(m[0].rcpts, ["one@example.com", "two@example.com"]);
+        let j = r.json();
+        assert_eq!(j["status"], "partial");
+        assert_eq!(j["refused"][0]["recipient"], "bad@example.net");
+        assert_eq!(j["refused"][0]["reply"]["code"], 550);
+        assert!(r.stderr.contains("bad@example.net refused"), "{}", r.stderr);
+    });
+}
+
+#[test]
+fn every_recipient_refused_sends_nothing_even_with_allow_partial() {
+    with_and_without_pipelining(|script| {
+        let server =
+            Server::start(script.fault(At::AnyRcpt, Action::Reply(550, "5.1.1 no such user")));
+        let r = run(send_to(&server).args([
+            "--json",
+            "--allow-partial",
+            "--from",
+            "a@example.com",
+            "--to",
+            "x@example.net,y@example.net",
+            "--subject",
+            "s",
+            "--text",
+            "t",
+        ]));
+        assert_eq!(r.code, 65, "{}", r.stderr);
+        assert!(server.messages().is_empty() && server.unanswered().is_empty());
+        assert!(
+            r.stderr.contains("every recipient was refused"),
+            "{}",
+            r.stderr
+        );
+        assert_eq!(r.json()["error"]["stage"], "rcpt");
+        assert!(
+            server.all_commands().iter().any(|c| c == "RSET"),
+            "the transaction is reset"
+        );
+    });
 }
 
 #[test]
