@@ -209,6 +209,8 @@ pub struct Session<'t> {
     pub transactions: usize,
     /// When the server last answered: AhaSend closes a connection idle for 60 s.
     last_reply: Instant,
+    /// The socket timeout in force, so unchanged ones cost no syscalls.
+    armed: Option<Duration>,
     out: Box<dyn Transcript + 't>,
 }
 
@@ -252,6 +254,7 @@ impl<'t> Session<'t> {
             deadline,
             transactions: 0,
             last_reply: Instant::now(),
+            armed: Some(timeout),
             out,
         };
         session.out.info(&format!(
@@ -276,6 +279,10 @@ impl<'t> Session<'t> {
     /// before the deadline.
     fn arm(&mut self, stage: Stage) -> Result<(), Failure> {
         let t = remaining(self.timeout, self.deadline, stage)?;
+        if self.armed == Some(t) {
+            return Ok(());
+        }
+        self.armed = Some(t);
         self.conn
             .set_timeout(Some(t))
             .map_err(|e| Failure::transient(stage, format!("cannot set the socket timeout: {e}")))
@@ -594,7 +601,8 @@ impl<'t> Session<'t> {
                 // message to the accepted recipients. Close without it; the server discards.
                 // lettre's abort() writes QUIT (here mere message text) and waits for a reply
                 // that cannot come inside DATA: a 1 ms timeout lets it shut the socket at once.
-                let _ = self.conn.set_timeout(Some(Duration::from_millis(1)));
+                self.armed = Some(Duration::from_millis(1));
+                let _ = self.conn.set_timeout(self.armed);
                 self.conn.abort();
                 self.out.info(
                     "Closed the connection without ending the message, so nothing is delivered",
