@@ -261,16 +261,16 @@ pub struct SendArgs {
     #[command(flatten)]
     pub output: OutputArgs,
     /// More than 50 recipients: send the same message in transactions of at most 50
-    #[arg(long)]
+    #[arg(long, help_heading = "Message")]
     pub split: bool,
     /// Build and pre-check, print the message and envelope; no network
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub dry_run: bool,
     /// When some recipients are refused, send to the accepted ones and report the refused (exit 65)
-    #[arg(long)]
+    #[arg(long, help_heading = "Message")]
     pub allow_partial: bool,
     /// Print the message itself in the transcript (never the AUTH line)
-    #[arg(long)]
+    #[arg(long, help_heading = "Output")]
     pub show_data: bool,
 }
 
