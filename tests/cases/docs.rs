@@ -62,3 +62,32 @@ fn every_subcommand_help_has_examples() {
         "long help names the environment"
     );
 }
+
+/// The README's config examples and the packaged example are what users copy: each must load.
+#[test]
+fn readme_and_packaged_config_examples_load() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let mut examples: Vec<String> = readme
+        .split("```toml\n")
+        .skip(1)
+        .map(|block| block.split("```").next().unwrap().to_owned())
+        .collect();
+    assert!(examples.len() >= 2, "the README shows its config examples");
+    examples.push(std::fs::read_to_string(root.join("packaging/ahasmtp.toml.example")).unwrap());
+    let dir = tempfile::tempdir().unwrap();
+    for (i, text) in examples.iter().enumerate() {
+        let path = crate::util::write(dir.path(), &format!("example{i}.toml"), text.as_bytes());
+        std::fs::set_permissions(&path, std::os::unix::fs::PermissionsExt::from_mode(0o600))
+            .unwrap();
+        let r = run(ahasmtp()
+            .args(["check", "--show-config", "--config"])
+            .arg(&path));
+        assert_eq!(
+            r.code, 0,
+            "example {i} does not load:\n{text}\n{}",
+            r.stderr
+        );
+        assert!(r.stdout.contains("ahasend.com"), "{}", r.stdout);
+    }
+}
