@@ -547,10 +547,13 @@ fn deliver(
                 s.quit();
             }
         }
-        let fatal = matches!(
+        // Refused credentials, TLS, configuration, or a disabled account (521): every other
+        // message would fail the same way, so the batch stops.
+        let fatal = (matches!(
             failure.exit,
             Exit::NoPerm | Exit::Protocol | Exit::Config | Exit::Unavailable
-        ) && failure.stage <= crate::error::Stage::Auth;
+        ) && failure.stage <= crate::error::Stage::Auth)
+            || failure.reply.as_ref().is_some_and(|r| r.code == 521);
         if failure.transient && attempts <= settings.retry.retries && !shared.stopping() {
             std::thread::sleep(backoff(&settings.retry, attempts));
             continue;

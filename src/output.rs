@@ -41,6 +41,11 @@ impl Printer {
         self.line(BOLD, "warning: ", text);
     }
 
+    /// One more `***` line after a failure block.
+    pub fn error_line(&self, text: &str) {
+        self.line(RED, "*** ", text);
+    }
+
     /// The failure block: printed even when quiet, since errors always go to stderr.
     pub fn failure(&self, f: &Failure) {
         for line in failure_lines(f) {

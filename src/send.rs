@@ -78,6 +78,14 @@ fn send(args: SendArgs, printer: &mut Printer, started: Instant) -> Result<Exit,
     let report = Report::of(&meta, &outcome, started);
     if let Some(f) = &outcome.failure {
         printer.failure(f);
+        if !report.accepted.is_empty() {
+            printer.error_line(&format!(
+                "{} transaction(s) were accepted before this failure: {} recipient(s) have the message; do not resend to them: {}",
+                report.transactions,
+                report.accepted.len(),
+                report.accepted.join(", ")
+            ));
+        }
     } else if !report.refused.is_empty() {
         for r in &report.refused {
             printer.failure(&Failure::refused(
@@ -223,14 +231,14 @@ pub struct Report<'a> {
     pub reply: Option<Reply>,
     pub transactions: usize,
     pub refused: Vec<RefusedJson>,
+    /// Recipients in accepted transactions: with --split, some may be accepted before a failure.
+    pub accepted: Vec<String>,
     pub attempts: usize,
     pub attempt_log: Vec<Attempt>,
     pub elapsed_ms: u64,
     pub error: Option<ErrorJson>,
     #[serde(skip)]
     exit: Exit,
-    #[serde(skip)]
-    accepted_recipients: usize,
 }
 
 impl<'a> Report<'a> {
@@ -263,12 +271,16 @@ impl<'a> Report<'a> {
             reply: outcome.accepted.last().map(|a| a.reply.clone()),
             transactions: outcome.accepted.len(),
             refused,
+            accepted: outcome
+                .accepted
+                .iter()
+                .flat_map(|a| a.recipients.clone())
+                .collect(),
             attempts: outcome.attempts.len(),
             attempt_log: outcome.attempts.clone(),
             elapsed_ms: started.elapsed().as_millis() as u64,
             error: outcome.failure.as_ref().map(ErrorJson::from),
             exit,
-            accepted_recipients: outcome.accepted.iter().map(|a| a.recipients.len()).sum(),
         }
     }
 
@@ -283,12 +295,12 @@ impl<'a> Report<'a> {
             reply: None,
             transactions: 0,
             refused: Vec::new(),
+            accepted: Vec::new(),
             attempts: 0,
             attempt_log: Vec::new(),
             elapsed_ms: started.elapsed().as_millis() as u64,
             error: Some(ErrorJson::from(f)),
             exit: f.exit,
-            accepted_recipients: 0,
         }
     }
 
@@ -300,7 +312,7 @@ impl<'a> Report<'a> {
     pub fn line(&self) -> String {
         let reply = self.reply.as_ref().map(Reply::one_line).unwrap_or_default();
         let id = self.message_id.unwrap_or("(no Message-ID)");
-        let n = self.accepted_recipients;
+        let n = self.accepted.len();
         let s = if n == 1 { "" } else { "s" };
         let mut line = format!("sent {id} to {n} recipient{s}");
         if self.transactions > 1 {

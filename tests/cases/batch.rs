@@ -294,3 +294,23 @@ fn refused_credentials_stop_the_batch_with_77() {
         server.connections()
     );
 }
+
+#[test]
+fn disabled_account_stops_the_batch() {
+    let server =
+        Server::start(Script::default().fault(At::Mail, Action::Reply(521, "Account disabled")));
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "in.jsonl", jsonl(40).as_bytes());
+    let r = run(batch_to(&server).args(["--connections", "1"]).arg(&input));
+    assert_eq!(r.code, 69, "{}", r.stderr);
+    assert!(
+        r.stdout.lines().count() < 5,
+        "it stopped instead of failing every line:\n{}",
+        r.stdout
+    );
+    assert!(
+        r.stderr.contains("suspended or out of credits"),
+        "{}",
+        r.stderr
+    );
+}

@@ -812,3 +812,35 @@ fn subject_with_a_line_break_is_refused() {
         r.stderr
     );
 }
+
+#[test]
+fn split_failure_names_the_recipients_that_already_have_the_message() {
+    let server = Server::start(Script::default().fault(
+        At::Rcpt("r60@example.com".into()),
+        Action::Reply(550, "5.1.1 no such user"),
+    ));
+    let to: Vec<String> = (0..70).map(|i| format!("r{i}@example.com")).collect();
+    let r = run(send_to(&server).args([
+        "--json",
+        "--split",
+        "--from",
+        "a@example.com",
+        "--bcc",
+        &to.join(","),
+        "--subject",
+        "s",
+        "--text",
+        "t",
+    ]));
+    assert_eq!(r.code, 65, "{}", r.stderr);
+    assert_eq!(server.messages().len(), 1, "the first 50 were accepted");
+    let j = r.json();
+    assert_eq!(j["status"], "failed");
+    assert_eq!(j["transactions"], 1);
+    assert_eq!(j["accepted"].as_array().unwrap().len(), 50);
+    assert!(
+        r.stderr.contains("do not resend to them: r0@example.com"),
+        "{}",
+        r.stderr
+    );
+}
