@@ -140,8 +140,8 @@ set edit:completion:arg-completer[ahasmtp] = {|@words|
             cand --rate 'At most N messages a second in all'
             cand --sandbox 'AhaSend sandbox: processed and webhooks fire, nothing delivered, no credits used'
             cand --failover 'After the retries, try the other AhaSend region once'
-            cand -q 'Print only errors and the summary line'
-            cand --quiet 'Print only errors and the summary line'
+            cand -q 'No progress bar, and no summary line when every message was sent; errors still go to stderr'
+            cand --quiet 'No progress bar, and no summary line when every message was sent; errors still go to stderr'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
         }

@@ -150,7 +150,7 @@ complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -l max-per-connec
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -l rate -d 'At most N messages a second in all' -r
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -l sandbox -d 'AhaSend sandbox: processed and webhooks fire, nothing delivered, no credits used'
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -l failover -d 'After the retries, try the other AhaSend region once'
-complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -s q -l quiet -d 'Print only errors and the summary line'
+complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -s q -l quiet -d 'No progress bar, and no summary line when every message was sent; errors still go to stderr'
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand batch" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand explain" -l all -d 'Print the whole table'
 complete -c ahasmtp -n "__fish_ahasmtp_using_subcommand explain" -l json -d 'As JSON'

@@ -160,6 +160,11 @@ fn batch(args: BatchArgs) -> Result<Exit, Failure> {
             "--rate must be a positive number of messages a second",
         ));
     }
+    if args.message.data.is_some() {
+        return Err(Failure::usage(
+            "--data is not available in batch: each line builds its own message (text, html, attachments)",
+        ));
+    }
     let settings = Settings::from_process(&args.connection, &args.retry)?;
     let printer = Printer {
         quiet: true,
@@ -200,7 +205,11 @@ fn batch(args: BatchArgs) -> Result<Exit, Failure> {
         interrupted,
         fatal: Mutex::new(None),
         next_slot: Mutex::new(Instant::now()),
-        progress: progress_bar(&args.input),
+        progress: if args.quiet {
+            None
+        } else {
+            progress_bar(&args.input)
+        },
     };
     let started = Instant::now();
     let (tx, rx) = mpsc::sync_channel::<Job>(args.connections * 2);
@@ -221,10 +230,13 @@ fn batch(args: BatchArgs) -> Result<Exit, Failure> {
         shared.skipped.load(Ordering::Relaxed),
     );
     let elapsed = started.elapsed().as_secs_f64();
-    eprintln!(
+    let all_sent = failed == 0 && !shared.stopping();
+    if !(args.quiet && all_sent) {
+        eprintln!(
         "batch: {sent} sent, {failed} failed, {skipped} skipped in {elapsed:.1} s ({:.1} messages/s)",
-        sent as f64 / elapsed.max(1e-9)
-    );
+            sent as f64 / elapsed.max(1e-9)
+        );
+    }
     if let Some(f) = shared.fatal.lock().expect("not poisoned").take() {
         printer.failure(&f);
         return Ok(f.exit);

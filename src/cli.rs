@@ -311,7 +311,7 @@ pub struct BatchArgs {
     /// At most N messages a second in all
     #[arg(long, value_name = "N", help_heading = "Batch")]
     pub rate: Option<f64>,
-    /// Print only errors and the summary line
+    /// No progress bar, and no summary line when every message was sent; errors still go to stderr
     #[arg(short, long, help_heading = "Batch")]
     pub quiet: bool,
 }

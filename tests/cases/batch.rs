@@ -314,3 +314,40 @@ fn disabled_account_stops_the_batch() {
         r.stderr
     );
 }
+
+#[test]
+fn quiet_prints_nothing_when_all_were_sent_and_data_is_refused() {
+    let server = Server::start(Script::default());
+    let dir = tempfile::tempdir().unwrap();
+    let input = write(dir.path(), "in.jsonl", jsonl(3).as_bytes());
+    let r = run(batch_to(&server)
+        .args(["-q", "--results"])
+        .arg(dir.path().join("out.jsonl"))
+        .arg(&input));
+    assert_eq!(r.code, 0, "{}", r.stderr);
+    assert_eq!(r.stderr, "", "quiet and all sent: no summary");
+    assert_eq!(server.messages().len(), 3);
+
+    let failing = Server::start(Script::default().fault(
+        At::Rcpt("r2@example.com".into()),
+        Action::Reply(550, "5.1.1 no such user"),
+    ));
+    let r = run(batch_to(&failing)
+        .args(["-q", "--results"])
+        .arg(dir.path().join("out2.jsonl"))
+        .arg(&input));
+    assert_eq!(r.code, 65);
+    assert!(
+        r.stderr.contains("*** line 2") && r.stderr.contains("batch: 2 sent, 1 failed"),
+        "{}",
+        r.stderr
+    );
+
+    let r = run(ahasmtp().args(["batch", "--data", "@x.eml"]).arg(&input));
+    assert_eq!(r.code, 64);
+    assert!(
+        r.stderr.contains("--data is not available in batch"),
+        "{}",
+        r.stderr
+    );
+}
