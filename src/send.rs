@@ -112,6 +112,15 @@ pub fn spec_from_args(
     settings: &Settings,
     stdin: &mut Option<Vec<u8>>,
 ) -> Result<Spec, Failure> {
+    let dashes = [&args.text, &args.html, &args.data]
+        .iter()
+        .filter(|v| v.as_deref() == Some("-"))
+        .count();
+    if dashes > 1 {
+        return Err(Failure::usage(
+            "only one of --text, --html and --data can read stdin (-): give the others as TEXT or @FILE",
+        ));
+    }
     let text = match &args.text {
         Some(v) => Some(message::utf8(
             "--text",

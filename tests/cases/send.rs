@@ -844,3 +844,26 @@ fn split_failure_names_the_recipients_that_already_have_the_message() {
         r.stderr
     );
 }
+
+#[test]
+fn only_one_option_reads_stdin() {
+    let r = run(ahasmtp().args([
+        "send",
+        "--dry-run",
+        "--from",
+        "a@example.com",
+        "--to",
+        "b@example.com",
+        "--text",
+        "-",
+        "--html",
+        "-",
+    ]));
+    assert_eq!(r.code, 64, "{}", r.stderr);
+    assert!(
+        r.stderr
+            .contains("only one of --text, --html and --data can read stdin"),
+        "{}",
+        r.stderr
+    );
+}
