@@ -96,12 +96,12 @@ pub fn deliver(
             return outcome;
         };
         outcome.attempts.push(record(n, &endpoint, Some(&failure)));
-        out.info(&format!("Attempt {n} failed: {}", failure.message));
         let retries_left = n <= policy.retries + u32::from(failed_over);
         if !failure.transient {
             outcome.failure = Some(failure);
             return outcome;
         }
+        out.info(&format!("Attempt {n} failed: {}", failure.message));
         if retries_left {
             let wait = backoff(policy, n);
             if let Some(deadline) = policy.deadline {
