@@ -622,19 +622,10 @@ fn relay_without_credentials_skips_auth() {
 #[test]
 fn dry_run_opens_no_connection() {
     let server = Server::start(Script::unused());
-    let r = run(send_to(&server).args([
-        "--dry-run",
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-        "--attach",
-        "Cargo.toml",
-    ]));
+    let r = run(send_to(&server)
+        .arg("--dry-run")
+        .args(MINIMAL)
+        .args(["--attach", "Cargo.toml"]));
     assert_eq!(r.code, 0, "{}", r.stderr);
     assert!(r.stdout.contains("RCPT TO:<b@example.com>"));
     assert!(
