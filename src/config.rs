@@ -411,7 +411,8 @@ impl Settings {
             .or_else(|| self.profile.from.clone())
     }
 
-    /// Password-file permission warnings are found when the file is read; this names the file.
+    /// The resolved settings and where each came from, for `check --show-config`. Secrets appear
+    /// only as their source.
     pub fn describe(&self) -> Vec<(String, String)> {
         let p = &self.profile_name;
         let mut rows = vec![

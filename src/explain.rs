@@ -114,7 +114,6 @@ pub fn lookup(code: u16, text: &str, stage: Option<Stage>) -> Entry {
             entry.action = "check --server and --port; the host refuses SMTP from here";
             entry.exit = Exit::Unavailable;
         }
-        (4..=5, _) => {}
         _ => {}
     }
     entry.retryable = entry.exit == Exit::TempFail;
