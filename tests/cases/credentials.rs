@@ -230,24 +230,18 @@ fn prompt_reads_the_password_from_the_terminal_without_echo() {
     let server = Server::start(Script::default());
     let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/support/prompt.py");
     let ca = server.ca_file();
-    let r = run(wrapped(&["python3", script, PASSWORD]).args([
-        "send",
-        "--server",
-        &server.addr(),
-        "--ca-file",
-        ca.to_str().unwrap(),
-        "--user",
-        USER,
-        "-q",
-        "--from",
-        "a@example.com",
-        "--to",
-        "b@example.com",
-        "--subject",
-        "s",
-        "--text",
-        "t",
-    ]));
+    let r = run(wrapped(&["python3", script, PASSWORD])
+        .args([
+            "send",
+            "--server",
+            &server.addr(),
+            "--ca-file",
+            ca.to_str().unwrap(),
+            "--user",
+            USER,
+            "-q",
+        ])
+        .args(MINIMAL));
     assert_eq!(r.code, 0, "terminal showed:\n{}", r.stdout);
     assert!(
         r.stdout.contains(&format!("SMTP password for {USER}:")),

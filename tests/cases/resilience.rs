@@ -257,18 +257,8 @@ fn failover_tries_the_other_region_once_after_the_retries() {
             "--ca-file",
         ])
         .arg(us.ca_file())
-        .args([
-            "--user",
-            crate::server::USER,
-            "--from",
-            "a@example.com",
-            "--to",
-            "b@example.com",
-            "--subject",
-            "s",
-            "--text",
-            "t",
-        ])
+        .args(["--user", crate::server::USER])
+        .args(MINIMAL)
         .env("AHASEND_SMTP_PASSWORD", crate::server::PASSWORD)
         .env(
             "AHASMTP_TEST_REGION_HOSTS",
